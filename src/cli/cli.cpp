@@ -27,6 +27,12 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 const std::vector<Command>& command_table() {
   static const std::vector<Command> commands = {
       {"assess", "Report the box's security posture (runbook step 1); changes nothing", configure_assess},
+      {"plan", "Show the changes harden would make, as diffs and commands; changes nothing", configure_plan},
+      {"harden", "Apply the runbook's steps in order, with backups, gates and a dead-man timer", configure_harden},
+      {"confirm", "Finish a waiting gate with proof that the new access path works", configure_confirm},
+      {"rollback", "Undo a step's changes (or --last, --all) from the journal and backups", configure_rollback},
+      {"status", "Show each runbook step: done, pending, waiting for a gate, rolled back", configure_status},
+      {"deadman", "internal: the dead-man timer's rollback", configure_deadman},
   };
   return commands;
 }

@@ -52,5 +52,11 @@ void add_root_option(CLI::App& sub, std::string& root);
 
 // Per-command actions (one file each under src/cli/).
 Action configure_assess(CLI::App& sub);
+Action configure_plan(CLI::App& sub);
+Action configure_harden(CLI::App& sub);
+Action configure_confirm(CLI::App& sub);
+Action configure_rollback(CLI::App& sub);
+Action configure_status(CLI::App& sub);
+Action configure_deadman(CLI::App& sub);
 
 }  // namespace dh::cli

@@ -28,26 +28,13 @@ std::string command_failure(const std::string& what, const host::CommandResult& 
   return what + " failed (exit " + std::to_string(r.exit_code) + ")" + (detail.empty() ? "" : ": " + detail);
 }
 
-Expected<std::string> run_text(Host& host, const std::vector<std::string>& argv, bool isolate_network = false) {
+Expected<std::string> run_text(Host& host, const std::vector<std::string>& argv) {
   host::RunOptions options;
   options.timeout = kCommandTimeout;
-  options.isolate_network = isolate_network;
   auto result = host.commands.run(argv, options);
   if (!result) return Error{result.error()};
   if (result->exit_code != 0) return Error{command_failure(join(argv, " "), *result)};
   return result->out;
-}
-
-std::vector<std::string> glob_in(Host& host, const std::string& pattern) {
-  auto slash = pattern.find_last_of('/');
-  std::string dir = slash == std::string::npos || slash == 0 ? "/" : pattern.substr(0, slash);
-  std::string leaf = slash == std::string::npos ? pattern : pattern.substr(slash + 1);
-  std::vector<std::string> out;
-  auto names = host.files.list_dir(dir);
-  if (!names) return out;
-  for (const auto& name : *names)
-    if (::fnmatch(leaf.c_str(), name.c_str(), FNM_PERIOD) == 0) out.push_back(dir + "/" + name);
-  return out;
 }
 
 Expected<std::string> read_first(Host& host, std::initializer_list<const char*> paths) {
@@ -129,8 +116,8 @@ Expected<FirewallState> gather_firewall_live(Host& host) {
   return FirewallState{"none", false, join(notes, "; ")};
 }
 
-// Under --root there is no live ruleset: ask the tree's ufw in an empty network namespace (so it
-// cannot read the host's rules), and read what the configuration would enable at boot.
+// Under --root there is no live ruleset: ask the tree's ufw (in an empty network namespace, as
+// every command run for a tree), and read what the configuration would enable at boot.
 Expected<FirewallState> gather_firewall_tree(Host& host) {
   auto conf = host.files.read("/etc/ufw/ufw.conf");
   if (!conf) return FirewallState{"none", false, "no /etc/ufw/ufw.conf in the tree (ufw not installed)"};
@@ -139,7 +126,7 @@ Expected<FirewallState> gather_firewall_tree(Host& host) {
   std::string input_policy = defaults ? parse_shell_vars(*defaults)["DEFAULT_INPUT_POLICY"] : "";
   if (to_lower(enabled) != "yes") {
     std::string evidence = "ufw.conf ENABLED=" + (enabled.empty() ? std::string("(unset)") : enabled);
-    auto text = run_text(host, {"/usr/sbin/ufw", "status", "verbose"}, true);
+    auto text = run_text(host, {"/usr/sbin/ufw", "status", "verbose"});
     if (text) evidence += "; ufw says: " + first_line(*text);
     return FirewallState{"ufw configuration", false, evidence};
   }
@@ -222,6 +209,23 @@ uint16_t parse_tailscaled_port(std::string_view text) {
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
   if (ec != std::errc() || ptr != s.data() + s.size() || value == 0 || value > 65535) return 41641;
   return static_cast<uint16_t>(value);
+}
+
+std::vector<std::string> glob_paths(Host& host, const std::string& pattern) {
+  auto slash = pattern.find_last_of('/');
+  std::string dir = slash == std::string::npos || slash == 0 ? "/" : pattern.substr(0, slash);
+  std::string leaf = slash == std::string::npos ? pattern : pattern.substr(slash + 1);
+  std::vector<std::string> out;
+  auto names = host.files.list_dir(dir);
+  if (!names) return out;
+  for (const auto& name : *names)
+    if (::fnmatch(leaf.c_str(), name.c_str(), FNM_PERIOD) == 0) out.push_back(dir + "/" + name);
+  return out;
+}
+
+uint16_t wireguard_port(Host& host) {
+  auto text = host.files.read("/etc/default/tailscaled");
+  return text ? parse_tailscaled_port(*text) : 41641;
 }
 
 Expected<std::vector<ListeningSocket>> gather_listening(Host& host) {
@@ -372,7 +376,7 @@ Facts gather(Host& host) {
   }
   facts.os = gather_os(host);
   facts.listening = gather_listening(host);
-  if (auto defaults = host.files.read("/etc/default/tailscaled")) facts.wireguard_port = parse_tailscaled_port(*defaults);
+  facts.wireguard_port = wireguard_port(host);
 
   auto passwd = host.files.read("/etc/passwd");
   facts.passwd = passwd ? Expected<std::vector<PasswdEntry>>(parse_passwd(*passwd)) : Error{passwd.error()};
@@ -388,7 +392,7 @@ Facts gather(Host& host) {
   }
   if (host.files.exists("/etc/ssh/sshd_config")) {
     ConfigSource source{[&](const std::string& path) { return host.files.read(path); },
-                        [&](const std::string& pattern) { return glob_in(host, pattern); }};
+                        [&](const std::string& pattern) { return glob_paths(host, pattern); }};
     facts.sshd_config = walk_sshd_config(source);
     if (facts.sshd.ok()) {
       static const std::vector<GroupEntry> no_groups;

@@ -70,5 +70,9 @@ Expected<std::set<std::string>> gather_enabled_units(host::Host& host);
 std::string match_connection_spec(const SshdMatchBlock& block, const std::vector<GroupEntry>& groups,
                                   const std::vector<PasswdEntry>& users);
 uint16_t parse_tailscaled_port(std::string_view defaults_file_text);
+// tailscaled's WireGuard port on this host: PORT= in /etc/default/tailscaled, else 41641.
+uint16_t wireguard_port(host::Host& host);
+// Paths matching a glob whose wildcards are in the last component, sorted (as sshd's Include).
+std::vector<std::string> glob_paths(host::Host& host, const std::string& pattern);
 
 }  // namespace dh::facts

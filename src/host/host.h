@@ -64,9 +64,11 @@ struct RunOptions {
   std::map<std::string, std::string> env;
   // Under --root, run through chroot into the root (true), or on the host itself (false).
   bool in_root = true;
-  // Under --root, also give the command a fresh, empty network namespace, so that a tool that
-  // reads live kernel state (ufw, iptables) cannot report the host's state as the tree's.
-  bool isolate_network = false;
+  // Under --root, give the command a fresh, empty network namespace, so that nothing run for a
+  // tree (ufw, iptables, sysctl -w net.*) can read or change the host's live network state, nor
+  // report the host's state as the tree's. Only a command that needs the network (apt-get) may
+  // turn it off.
+  bool isolate_network = true;
 };
 
 class Commands {

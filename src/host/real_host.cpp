@@ -525,6 +525,8 @@ Expected<int> RealProcesses::spawn_detached(const std::vector<std::string>& argv
     ::dup2(log_fd, 1);
     ::dup2(log_fd, 2);
     if (::chdir("/") != 0) _exit(127);
+    // Nothing else of the caller's (its terminal, sockets, pipes) stays open in the detached process.
+    ::close_range(3, ~0U, 0);
     ::execve(argvp[0], argvp.data(), envp.data());
     _exit(127);
   }

@@ -1,0 +1,27 @@
+#include "cli/engine_options.h"
+#include "engine/engine.h"
+
+namespace dh::cli {
+
+Action configure_confirm(CLI::App& sub) {
+  struct Options {
+    std::string root = "/";
+    std::string state_dir = engine::kDefaultStateDir;
+  };
+  auto o = std::make_shared<Options>();
+  sub.footer(
+      "Finishes the waiting gate, but only with proof that the NEW access path works, read from the\n"
+      "process tree above this command and the kernel's socket table:\n"
+      "  SSH gates: a new SSH connection, opened after the change (step 5: any address;\n"
+      "             Tailscale gates: from 100.64.0.0/10 or fd7a:115c:a1e0::/48 to this box's Tailscale address)\n"
+      "  SSM gate:  running inside an SSM Session Manager session\n"
+      "Confirming stops the dead-man timer. Exit status: 0 confirmed (or nothing waiting), 1 not proven.");
+  add_root_option(sub, o->root);
+  add_state_dir_option(sub, o->state_dir);
+  return [o](Context& context) {
+    engine::Engine engine(context.host_for(o->root), o->state_dir, context.out, context.err);
+    return engine.confirm();
+  };
+}
+
+}  // namespace dh::cli

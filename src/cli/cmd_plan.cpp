@@ -1,0 +1,36 @@
+#include "cli/engine_options.h"
+#include "engine/engine.h"
+
+namespace dh::cli {
+
+Action configure_plan(CLI::App& sub) {
+  struct Options {
+    std::string root = "/";
+    std::string state_dir = engine::kDefaultStateDir;
+    std::vector<std::string> steps;
+    steps::Options step;
+  };
+  auto o = std::make_shared<Options>();
+  sub.footer(
+      "Shows the changes `harden` would make, grouped by runbook step: unified diffs for files, the\n"
+      "exact argv for commands, \"nothing to do\" for steps already done. Changes nothing.\n"
+      "Exit status: 0, or 2 for a usage error.");
+  add_root_option(sub, o->root);
+  add_state_dir_option(sub, o->state_dir);
+  sub.add_option("STEP", o->steps, "Steps to plan (number or name, e.g. 5 or ssh); default all");
+  sub.add_option("--sftp", o->step.sftp, "Step 5: keep an sftp subsystem (yes), remove it (no), or leave it as configured (keep)")
+      ->check(CLI::IsMember({"yes", "no", "keep"}));
+  sub.add_option("--login-user", o->step.login_user, "The account that must keep SSH key access (default: SUDO_USER)");
+  return [o](Context& context) {
+    std::vector<int> numbers;
+    for (const auto& s : o->steps) {
+      auto n = steps::parse_step(s);
+      if (!n) throw UsageError(n.error());
+      numbers.push_back(*n);
+    }
+    engine::Engine engine(context.host_for(o->root), o->state_dir, context.out, context.err);
+    return engine.plan(numbers, o->step);
+  };
+}
+
+}  // namespace dh::cli
