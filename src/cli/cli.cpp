@@ -39,7 +39,7 @@ const std::vector<Command>& command_table() {
 
 void add_root_option(CLI::App& sub, std::string& root) {
   sub.add_option("--root", root,
-                 "Assess the tree under DIR (a chroot or a mounted image) instead of this machine")
+                 "Work on the tree under DIR (a chroot or a mounted image) instead of this machine")
       ->type_name("DIR")
       ->check(CLI::ExistingDirectory)
       ->each([&root](const std::string&) {

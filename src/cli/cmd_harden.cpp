@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <unistd.h>
 
 #include <charconv>
@@ -30,6 +31,7 @@ Action configure_harden(CLI::App& sub) {
     engine::HardenOptions harden;
     std::vector<std::string> only;
     std::string timeout = "5m";
+    bool sftp_given = false;  // --sftp on the command line; otherwise step 5 asks on a terminal
   };
   auto o = std::make_shared<Options>();
   sub.footer(
@@ -48,10 +50,8 @@ Action configure_harden(CLI::App& sub) {
   sub.add_flag("--resume", o->harden.resume, "After a run that was killed half-way: undo its half-done step and go on");
   sub.add_option("--confirm-timeout", o->timeout, "Dead-man timer: roll back unless confirmed within this (default 5m)")
       ->type_name("DURATION");
-  sub.add_option("--sftp", o->harden.step.sftp, "Step 5: keep an sftp subsystem (yes), remove it (no), or leave it (keep)")
-      ->check(CLI::IsMember({"yes", "no", "keep"}));
-  sub.add_option("--login-user", o->harden.step.login_user,
-                 "The account that must keep SSH key access (default: SUDO_USER)");
+  add_step_options(sub, o->harden.step);
+  sub.get_option("--sftp")->each([o](const std::string&) { o->sftp_given = true; });
   return [o](Context& context) {
     for (const auto& s : o->only) {
       auto n = steps::parse_step(s);
@@ -69,6 +69,17 @@ Action configure_harden(CLI::App& sub) {
       std::getline(std::cin, answer);
       return answer == "y" || answer == "Y" || answer == "yes";
     };
+    // The runbook asks before step 5: VS Code Remote, scp and rsync need an SFTP subsystem.
+    bool runs_step5 = o->harden.only.empty() ? o->harden.from <= 5
+                                             : std::find(o->harden.only.begin(), o->harden.only.end(), 5) !=
+                                                   o->harden.only.end();
+    if (!o->sftp_given && runs_step5 && !o->harden.dry_run && ::isatty(STDIN_FILENO) == 1) {
+      context.out << "Step 5 question: do you use SFTP (VS Code Remote-SSH, scp, rsync over SSH)? [Y/n] "
+                  << std::flush;
+      std::string answer;
+      std::getline(std::cin, answer);
+      o->harden.step.sftp = (answer == "n" || answer == "N" || answer == "no") ? "no" : "yes";
+    }
     engine::Engine engine(context.host_for(o->root), o->harden.state_dir, context.out, context.err);
     return engine.harden(o->harden);
   };

@@ -18,9 +18,7 @@ Action configure_plan(CLI::App& sub) {
   add_root_option(sub, o->root);
   add_state_dir_option(sub, o->state_dir);
   sub.add_option("STEP", o->steps, "Steps to plan (number or name, e.g. 5 or ssh); default all");
-  sub.add_option("--sftp", o->step.sftp, "Step 5: keep an sftp subsystem (yes), remove it (no), or leave it as configured (keep)")
-      ->check(CLI::IsMember({"yes", "no", "keep"}));
-  sub.add_option("--login-user", o->step.login_user, "The account that must keep SSH key access (default: SUDO_USER)");
+  add_step_options(sub, o->step);
   return [o](Context& context) {
     std::vector<int> numbers;
     for (const auto& s : o->steps) {

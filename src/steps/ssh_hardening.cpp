@@ -7,6 +7,8 @@
 
 #include "facts/parsers.h"
 #include "steps/preflight.h"
+#include "steps/fail2ban.h"
+#include "steps/preflight.h"
 #include "steps/step.h"
 #include "steps/steps_internal.h"
 #include "util/strings.h"
@@ -16,6 +18,7 @@ namespace {
 
 constexpr const char* kMainConfig = "/etc/ssh/sshd_config";
 constexpr const char* kSshd = "/usr/sbin/sshd";
+constexpr const char* kRootKeys = "/root/.ssh/authorized_keys";
 
 // keyword (lower-case, as `sshd -T` prints it) -> value, in the runbook's order.
 const std::vector<std::pair<std::string, std::string>>& hardened_settings() {
@@ -126,6 +129,11 @@ class SshHardeningStep : public Step {
       plan.changes.push_back(std::make_unique<engine::FileContent>(file, comment_out(*text, lines)));
     }
     plan.changes.push_back(std::make_unique<engine::FileContent>(kSshDropIn, dropin, 0644));
+    // Root's keys go (backed up, so rollback returns them): root logs in through sudo only.
+    auto keys = host.files.read(kRootKeys);
+    remove_root_keys_ = keys && has_key_line(*keys);
+    if (remove_root_keys_) plan.changes.push_back(engine::FileContent::absent(kRootKeys));
+    add_fail2ban_changes(host, plan);
     return plan;
   }
 
@@ -140,6 +148,10 @@ class SshHardeningStep : public Step {
     if (auto s = preflight_password_disable(host, user); !s)
       return Error{"refusing to disable password logins: " + s.error() +
                    ". Add your public key first (ssh-copy-id " + user + "@this-box) and check you can log in with it."};
+    if (remove_root_keys_) {
+      auto other = preflight_root_key_removal(host);
+      if (!other) return Error{other.error()};
+    }
     return ok_status();
   }
 
@@ -158,9 +170,10 @@ class SshHardeningStep : public Step {
     auto argv = sshd_reload_argv(host, why_not);
     if (argv.empty()) {
       applier.note("not reloading sshd: " + why_not);
-      return ok_status();
+    } else if (auto s = applier.run_command(argv, {}); !s) {
+      return s;
     }
-    return applier.run_command(argv, {});
+    return fail2ban_activate(host, applier);
   }
 
   Status verify(host::Host& host, const Options& options) override {
@@ -183,10 +196,26 @@ class SshHardeningStep : public Step {
     if (options.sftp == "yes" && !has_sftp) wrong.push_back("no sftp subsystem (wanted one)");
     if (options.sftp == "no" && has_sftp) wrong.push_back("an sftp subsystem is still defined (wanted none)");
     if (!wrong.empty()) return Error{"sshd -T after the change: " + join(wrong, "; ")};
-    return ok_status();
+    return fail2ban_verify(host);
   }
 
   void after_rollback(host::Host& host, std::ostream& out) override {
+    reload_after_rollback(host, out);
+  }
+
+ private:
+  static bool has_key_line(const std::string& text) {
+    for (auto line : split_lines(text)) {
+      auto t = trim(line);
+      if (!t.empty() && t.front() != '#') return true;
+    }
+    return false;
+  }
+
+  // Set by plan(), read by preflight(): the engine asks both of the same step, in that order.
+  bool remove_root_keys_ = false;
+
+  static void reload_after_rollback(host::Host& host, std::ostream& out) {
     std::string why_not;
     auto argv = sshd_reload_argv(host, why_not);
     if (argv.empty()) {
@@ -297,7 +326,16 @@ std::vector<std::string> sshd_reload_argv(host::Host& host, std::string& why_not
     return {};
   }
   if (!host.processes || !host.processes->systemd_booted()) {
-    why_not = "systemd is not running here (PID 1 is not systemd); " + reload_hint();
+    // Without systemd (a container, a chroot) sshd's own pid file names the listener; SIGHUP
+    // makes it re-execute with the new files, keeping its pid and every open session.
+    auto pid_text = host.files.read("/run/sshd.pid");
+    std::string pid = pid_text ? std::string(trim(*pid_text)) : "";
+    if (!pid.empty() && pid.find_first_not_of("0123456789") == std::string::npos) {
+      auto comm = host.processes ? host.processes->read_proc(pid + "/comm") : Expected<std::string>(Error{""});
+      if (comm && trim(*comm) == "sshd") return {"kill", "-HUP", pid};
+    }
+    why_not = "systemd is not running here (PID 1 is not systemd) and /run/sshd.pid names no running sshd; " +
+              reload_hint();
     return {};
   }
   auto socket = host.commands.run({"systemctl", "is-active", "--quiet", "ssh.socket"}, {});

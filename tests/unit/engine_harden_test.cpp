@@ -14,7 +14,8 @@ using testing::FakeBox;
 
 bool mutating(const std::string& command) {
   // Read-only commands step 5 and the engine may run while planning.
-  for (const char* ro : {"/usr/sbin/sshd -T", "/usr/sbin/sshd -t", "systemctl is-active", "tailscale ip", "ip -j addr"})
+  for (const char* ro : {"/usr/sbin/sshd -T", "/usr/sbin/sshd -t", "systemctl is-active", "tailscale ip", "ip -j addr",
+                         "/usr/bin/fail2ban-client ping", "/usr/bin/fail2ban-client status"})
     if (command.starts_with(ro)) return false;
   return true;
 }

@@ -87,7 +87,25 @@ struct FakeBox {
     fake.commands.handlers["/usr/sbin/sshd -T"] = [this](const auto&, const auto&) -> Expected<host::CommandResult> {
       return host::CommandResult{0, fake_sshd_T(fake.files), "", false};
     };
+    // fail2ban installed but not running (no systemd here): step 5 starts it and checks the jail.
+    f.add("/usr/bin/fail2ban-client", "#!/usr/bin/python3\n", 0755);
+    auto fail2ban = [this](int exit_when_running, int exit_when_stopped, int set_running) {
+      return [this, exit_when_running, exit_when_stopped, set_running](const auto&, const auto&) -> Expected<host::CommandResult> {
+        int exit = fail2ban_running ? exit_when_running : exit_when_stopped;
+        if (set_running >= 0) fail2ban_running = set_running == 1;
+        return host::CommandResult{exit, "", exit ? "Failed to access socket path: /var/run/fail2ban/fail2ban.sock" : "", false};
+      };
+    };
+    fake.commands.handlers["/usr/bin/fail2ban-client ping"] = fail2ban(0, 255, -1);
+    fake.commands.handlers["/usr/bin/fail2ban-client status sshd"] = fail2ban(0, 255, -1);
+    fake.commands.handlers["/usr/bin/fail2ban-client -b start"] = fail2ban(255, 0, 1);
+    fake.commands.handlers["/usr/bin/fail2ban-client reload"] = fail2ban(0, 255, -1);
+    fake.commands.handlers["/usr/bin/fail2ban-client stop"] = fail2ban(0, 255, 0);
+    fake.commands.handlers["systemctl enable fail2ban"] = fail2ban(0, 0, -1);
+    fake.commands.handlers["systemctl disable fail2ban"] = fail2ban(0, 0, -1);
+    fake.commands.handlers["systemctl restart fail2ban"] = fail2ban(0, 0, 1);
   }
+  bool fail2ban_running = false;
   host::Host& host() { return fake.host; }
   engine::Engine engine() { return engine::Engine(fake.host, engine::kDefaultStateDir, out, err); }
   engine::HardenOptions only5(std::string sftp = "keep") {

@@ -116,5 +116,49 @@ TEST(StepsSsh, ReloadDependsOnSystemdAndSocketActivation) {
   EXPECT_NE(why.find("--root /srv/tree"), std::string::npos);
 }
 
+TEST(StepsSsh, WithoutSystemdSighupGoesToThePidInRunSshdPid) {
+  FakeBox box;
+  std::string why;
+  box.fake.files.add("/run/sshd.pid", "4711\n");
+  EXPECT_TRUE(steps::sshd_reload_argv(box.host(), why).empty()) << "no such process: nothing to signal";
+  box.fake.processes.proc["4711/comm"] = "cron\n";
+  EXPECT_TRUE(steps::sshd_reload_argv(box.host(), why).empty()) << "a reused pid that is not sshd";
+  box.fake.processes.proc["4711/comm"] = "sshd\n";
+  EXPECT_EQ(steps::sshd_reload_argv(box.host(), why), (std::vector<std::string>{"kill", "-HUP", "4711"}));
+}
+
+std::vector<std::string> described(FakeBox& box) {
+  auto plan = steps::find_step(5)->plan(box.host(), steps::Options{});
+  EXPECT_TRUE(plan.ok()) << plan.error();
+  std::vector<std::string> out;
+  if (plan)
+    for (const auto& c : plan->changes) out.push_back(c->describe());
+  return out;
+}
+
+TEST(StepsSsh, RootKeysGoOnlyWhenAnotherSudoUserHasAKey) {
+  FakeBox box;
+  box.fake.files.add("/root/.ssh/authorized_keys", std::string(testing::kAliceKey) + "\n", 0600);
+  box.fake.files.add("/etc/group", "root:x:0:\nsudo:x:27:\nalice:x:1000:\n");
+  auto changes = described(box);
+  EXPECT_NE(std::find(changes.begin(), changes.end(), "remove /root/.ssh/authorized_keys"), changes.end());
+  auto refused = steps::find_step(5)->preflight(box.host(), steps::Options{});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().find("refusing to remove root's keys"), std::string::npos) << refused.error();
+  box.fake.files.add("/etc/group", "root:x:0:\nsudo:x:27:alice\nalice:x:1000:\n");
+  described(box);
+  EXPECT_TRUE(steps::find_step(5)->preflight(box.host(), steps::Options{}).ok());
+
+  box.fake.files.files.erase("/root/.ssh/authorized_keys");
+  changes = described(box);
+  EXPECT_EQ(std::find(changes.begin(), changes.end(), "remove /root/.ssh/authorized_keys"), changes.end());
+}
+
+TEST(StepsSsh, Fail2banJailIsPartOfTheStep) {
+  FakeBox box;
+  auto changes = described(box);
+  EXPECT_NE(std::find(changes.begin(), changes.end(), "write /etc/fail2ban/jail.d/devbox-harden.local"), changes.end());
+}
+
 }  // namespace
 }  // namespace dh
