@@ -49,6 +49,22 @@ struct Fd {
   }
 };
 
+// Reads to EOF (procfs files report size 0, so no fstat).
+Expected<std::string> read_all(int fd, const std::string& path) {
+  std::string content;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Error{path + ": " + errno_text(errno)};
+    }
+    if (n == 0) break;
+    content.append(buf, static_cast<size_t>(n));
+  }
+  return content;
+}
+
 }  // namespace
 
 RealFiles::RealFiles(std::string root) : root_(std::move(root)) {
@@ -74,18 +90,7 @@ Expected<std::string> RealFiles::read(const std::string& path) {
   int fd = open_in_root(path, O_RDONLY);
   if (fd < 0) return Error{path + ": " + errno_text(-fd)};
   Fd guard(fd);
-  std::string content;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Error{path + ": " + errno_text(errno)};
-    }
-    if (n == 0) break;
-    content.append(buf, static_cast<size_t>(n));
-  }
-  return content;
+  return read_all(fd, path);
 }
 
 Expected<std::vector<std::string>> RealFiles::list_dir(const std::string& path) {
@@ -446,18 +451,7 @@ Expected<std::string> RealProcesses::read_proc(const std::string& rel) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Error{path + ": " + errno_text(errno)};
   Fd guard(fd);
-  std::string content;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Error{path + ": " + errno_text(errno)};
-    }
-    if (n == 0) break;
-    content.append(buf, static_cast<size_t>(n));
-  }
-  return content;
+  return read_all(fd, path);
 }
 
 Expected<std::vector<std::string>> RealProcesses::list_proc(const std::string& rel) {

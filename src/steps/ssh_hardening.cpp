@@ -1,10 +1,9 @@
 // Runbook step 5: SSH hardening as a drop-in that sshd reads first.
-#include <fnmatch.h>
-
 #include <ostream>
 #include <map>
 #include <set>
 
+#include "facts/gather.h"
 #include "facts/parsers.h"
 #include "steps/preflight.h"
 #include "steps/fail2ban.h"
@@ -31,21 +30,9 @@ const std::vector<std::pair<std::string, std::string>>& hardened_settings() {
   return settings;
 }
 
-std::vector<std::string> glob_files(host::Host& host, const std::string& pattern) {
-  auto slash = pattern.find_last_of('/');
-  std::string dir = slash == std::string::npos || slash == 0 ? "/" : pattern.substr(0, slash);
-  std::string leaf = slash == std::string::npos ? pattern : pattern.substr(slash + 1);
-  std::vector<std::string> out;
-  auto names = host.files.list_dir(dir);
-  if (!names) return out;
-  for (const auto& name : *names)
-    if (::fnmatch(leaf.c_str(), name.c_str(), FNM_PERIOD) == 0) out.push_back(dir + "/" + name);
-  return out;
-}
-
 facts::SshdConfigWalk walk(host::Host& host) {
   facts::ConfigSource source{[&](const std::string& path) { return host.files.read(path); },
-                             [&](const std::string& pattern) { return glob_files(host, pattern); }};
+                             [&](const std::string& pattern) { return facts::glob_paths(host, pattern); }};
   return facts::walk_sshd_config(source, kMainConfig);
 }
 

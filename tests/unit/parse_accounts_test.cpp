@@ -10,17 +10,12 @@
 #include <vector>
 
 #include "facts/parsers.h"
+#include "unit/test_data.h"
 
 namespace dh::facts {
 namespace {
 
-std::string slurp(const std::string& rel) {
-  std::ifstream in(std::filesystem::path(DEVBOX_TEST_DATA) / rel, std::ios::binary);
-  EXPECT_TRUE(in.good()) << "missing fixture " << rel;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string slurp(const std::string& rel) { return testing::test_data(rel); }
 
 template <class T>
 const T* by_name(const std::vector<T>& v, const std::string& name) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "facts/parsers.h"
+#include "unit/test_data.h"
 #include "util/strings.h"
 
 namespace dh::facts {
@@ -21,13 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  EXPECT_TRUE(in.good()) << "missing fixture " << p;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string slurp(const fs::path& p) { return testing::read_whole(p); }
 
 fs::path data(const std::string& rel) { return fs::path(DEVBOX_TEST_DATA) / rel; }
 

@@ -13,18 +13,14 @@
 #include "facts/gather.h"
 #include "fakes/fake_host.h"
 #include "report/report.h"
+#include "unit/test_data.h"
 
 namespace dh {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string slurp(const fs::path& path) { return testing::read_whole(path); }
 
 // scenario.json: {"live": bool, "env": {...}, "commands": {"argv line": {"out": "file" | "text",
 // "exit": 0}}, "http": {"METHOD URL": {"status": 200, "body": "..."}}}
