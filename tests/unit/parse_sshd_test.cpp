@@ -479,6 +479,9 @@ struct IncludeCase {
   std::vector<std::string> files_read;
 };
 
+// Test names and failure messages show the Include line, not the struct's bytes.
+void PrintTo(const IncludeCase& c, std::ostream* os) { *os << c.include_line; }
+
 class WalkSshdConfigIncludes : public ::testing::TestWithParam<IncludeCase> {};
 
 TEST_P(WalkSshdConfigIncludes, ResolvesAndDecidesCoverage) {
