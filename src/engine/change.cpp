@@ -117,8 +117,9 @@ Status DryRunApplier::write_file(const std::string& path, const FileState& befor
 Status DryRunApplier::remove_file(const std::string& path, const FileState& before) {
   ++count_;
   out_ << indent_ << "remove " << path << "\n";
-  for (auto line : split_lines(unified_diff(before.content, "", "a" + path, "/dev/null")))
-    out_ << indent_ << "  " << line << "\n";
+  // Named: split_lines returns views into it, which must outlive the loop.
+  std::string diff = unified_diff(before.content, "", "a" + path, "/dev/null");
+  for (auto line : split_lines(diff)) out_ << indent_ << "  " << line << "\n";
   return ok_status();
 }
 

@@ -78,6 +78,21 @@ class FirewallStep : public Step {
     if (ipv6 && to_lower(*ipv6) != "yes")
       plan.notes.push_back("IPV6=" + *ipv6 + " in /etc/default/ufw: IPv6 traffic is not filtered by ufw");
 
+    // ufw rewrites user.rules in its own full format on `ufw delete`/`disable`: keep the bytes.
+    plan.changes.push_back(std::make_unique<KeepOriginalBytes>(
+        std::vector<std::string>{"/etc/ufw/user.rules", "/etc/ufw/user6.rules", "/etc/ufw/ufw.conf", kUfwDefaults},
+        [port](host::Host& h) -> Expected<bool> {
+          auto in = configured_policy(h, "DEFAULT_INPUT_POLICY");
+          auto out = configured_policy(h, "DEFAULT_OUTPUT_POLICY");
+          if (!in || !out) return Error{in ? out.error() : in.error()};
+          if (*in != "DROP" || *out != "ACCEPT") return false;
+          for (const std::string& rule : {std::string("allow in on tailscale0"), "allow " + port}) {
+            auto added = rule_added(h, "ufw " + rule);
+            if (!added) return Error{added.error()};
+            if (!*added) return false;
+          }
+          return ufw_active(h);
+        }));
     plan.changes.push_back(std::make_unique<ProbedCommand>(
         "default deny incoming",
         [](host::Host& h) -> Expected<bool> {

@@ -141,8 +141,11 @@ TEST(StepsFirewall, ApplyVerifiesAndASecondRunChangesNothing) {
   FakeUfw ufw(h);
   auto step = make_firewall_step();
   RunningApplier applier(h.host);
-  // Outgoing is already "allow" (ufw's default): only the other four need doing.
-  EXPECT_EQ(apply(*step, h.host, applier), 4);
+  // Outgoing is already "allow" (ufw's default): the other four need doing, after the bytes of
+  // ufw's files were backed up (rewritten unchanged through the applier).
+  const auto defaults_before = h.files.files.at("/etc/default/ufw").content;
+  EXPECT_EQ(apply(*step, h.host, applier), 5);
+  EXPECT_EQ(h.files.writes.front(), "write /etc/default/ufw");
   EXPECT_TRUE(ufw.active);
   EXPECT_EQ(ufw.input, "DROP");
   EXPECT_TRUE(step->verify(h.host, Options{}).ok());
@@ -157,6 +160,7 @@ TEST(StepsFirewall, ApplyVerifiesAndASecondRunChangesNothing) {
   EXPECT_FALSE(ufw.active);
   EXPECT_EQ(ufw.input, "ACCEPT");
   EXPECT_TRUE(ufw.rules.empty());
+  EXPECT_EQ(h.files.files.at("/etc/default/ufw").content, defaults_before);
 }
 
 TEST(StepsFirewall, UsesTheConfiguredWireGuardPort) {
