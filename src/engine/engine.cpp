@@ -205,6 +205,38 @@ int Engine::plan(const std::vector<int>& step_numbers, const steps::Options& opt
 
 // ---- harden ----------------------------------------------------------------------------------
 
+// Opens the step's gate (with the dead-man timer when the step changed something that can cut
+// access), prints what the user must do, and returns the exit status: 4, or 3 when the timer
+// could not be armed and the step was rolled back.
+int Engine::open_gate_and_wait(Journal& journal, const steps::Step& step, const HardenOptions& options, bool with_deadman) {
+  const int n = step.number();
+  GateState gate;
+  gate.step = n;
+  gate.kind = std::string(steps::to_string(step.gate()));
+  gate.token = journal.run() + "-s" + std::to_string(n);
+  gate.opened = now();
+  if (with_deadman) gate.deadline = gate.opened + options.confirm_timeout;
+  json open = {{"event", "gate-open"}, {"step", n}, {"gate", gate.kind}, {"token", gate.token}, {"opened", gate.opened}};
+  if (gate.deadline) open["deadline"] = *gate.deadline;
+  (void)journal.append(open);
+  if (with_deadman) {
+    auto armed = arm_deadman(host_, state_dir_, gate.token, options.confirm_timeout);
+    if (!armed) {
+      out_ << "    cannot arm the dead-man timer (" << armed.error() << "): rolling back, a change that can cut "
+           << "access is never left without it\n";
+      rollback_changes(journal, changes_to_undo(journal.records(), n), "harden (no dead-man timer)");
+      return 3;
+    }
+    (void)journal.append({{"event", "deadman-armed"}, {"step", n}, {"token", gate.token}, {"deadman", *armed}});
+    out_ << "    dead-man timer armed: "
+         << ((*armed)["kind"] == "systemd" ? "systemd unit " + (*armed)["unit"].get<std::string>()
+                                           : "process " + std::to_string((*armed)["pid"].get<int>()))
+         << ", rolls back at " << format_time(*gate.deadline) << "\n";
+  }
+  print_gate_instructions(gate, options.step.login_user);
+  return 4;
+}
+
 int Engine::harden(const HardenOptions& options) {
   auto numbers = selected_steps(options);
   if (options.dry_run) {
@@ -304,6 +336,16 @@ int Engine::harden(const HardenOptions& options) {
       }
     if (dry.count() == 0) {
       out_ << "    nothing to do\n";
+      // An out-of-band path (Tailscale, SSM) that was already in place still has to be proven
+      // once: later steps close the old path on the strength of that proof.
+      bool needs_proof = step->gate() == steps::GateKind::tailscale || step->gate() == steps::GateKind::ssm;
+      bool proven = false;
+      for (const auto& g : gate_states(journal.records()))
+        if (g.step == n && g.state == GateState::State::confirmed) proven = true;
+      if (needs_proof && !proven) {
+        out_ << "    its access path was never proven: confirm it once (nothing was changed, so no dead-man timer)\n";
+        return end(open_gate_and_wait(journal, *step, options, /*with_deadman=*/false));
+      }
       if (step_status(journal.records(), n).state != StepState::done)
         (void)journal.append({{"event", "step-done"}, {"step", n}, {"detail", "already right"}});
       continue;
@@ -361,31 +403,7 @@ int Engine::harden(const HardenOptions& options) {
       (void)journal.append({{"event", "step-done"}, {"step", n}});
       continue;
     }
-    GateState gate;
-    gate.step = n;
-    gate.kind = std::string(steps::to_string(step->gate()));
-    gate.token = journal.run() + "-s" + std::to_string(n);
-    gate.opened = now();
-    if (step->deadman()) gate.deadline = gate.opened + options.confirm_timeout;
-    json open = {{"event", "gate-open"}, {"step", n}, {"gate", gate.kind}, {"token", gate.token}, {"opened", gate.opened}};
-    if (gate.deadline) open["deadline"] = *gate.deadline;
-    (void)journal.append(open);
-    if (step->deadman()) {
-      auto armed = arm_deadman(host_, state_dir_, gate.token, options.confirm_timeout);
-      if (!armed) {
-        out_ << "    cannot arm the dead-man timer (" << armed.error() << "): rolling back, a change that can cut "
-             << "access is never left without it\n";
-        rollback_changes(journal, changes_to_undo(journal.records(), n), "harden (no dead-man timer)");
-        return end(3);
-      }
-      (void)journal.append({{"event", "deadman-armed"}, {"step", n}, {"token", gate.token}, {"deadman", *armed}});
-      out_ << "    dead-man timer armed: "
-           << ((*armed)["kind"] == "systemd" ? "systemd unit " + (*armed)["unit"].get<std::string>()
-                                             : "process " + std::to_string((*armed)["pid"].get<int>()))
-           << ", rolls back at " << format_time(*gate.deadline) << "\n";
-    }
-    print_gate_instructions(gate, options.step.login_user);
-    return end(4);
+    return end(open_gate_and_wait(journal, *step, options, step->deadman()));
   }
   if (result == 0) out_ << "\nAll selected steps are done.\n";
   return end(result);

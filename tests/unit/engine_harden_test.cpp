@@ -386,3 +386,31 @@ TEST(JournalInterrupted, KillBetweenTwoChangesIsDetectedAndRolledBack) {
 
 }  // namespace
 }  // namespace dh
+
+namespace dh {
+namespace {
+
+TEST(EngineGate, AnAlreadyRunningTailnetMustStillBeProvenOnce) {
+  testing::FakeBox box;
+  auto& f = box.fake;
+  f.files.add("/etc/os-release", "ID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n");
+  f.files.add("/usr/bin/tailscale", "ELF", 0755);
+  f.commands.reply("/usr/bin/tailscale status --json", "{\"BackendState\": \"Running\"}");
+  f.commands.reply("/usr/bin/tailscale ip -4", "100.101.102.103\n");
+  engine::HardenOptions options;
+  options.only = {3};
+  options.yes = true;
+  EXPECT_EQ(box.engine().harden(options), 4) << box.out.str();
+  EXPECT_NE(box.out.str().find("nothing to do"), std::string::npos);
+  EXPECT_NE(box.out.str().find("never proven"), std::string::npos) << box.out.str();
+  auto gates = engine::gate_states(box.journal());
+  ASSERT_EQ(gates.size(), 1u);
+  EXPECT_EQ(gates[0].step, 3);
+  EXPECT_EQ(gates[0].kind, "tailscale");
+  EXPECT_FALSE(gates[0].deadline.has_value()) << "nothing changed: no dead-man timer";
+  EXPECT_TRUE(f.processes.spawned.empty());
+  EXPECT_TRUE(box.system_writes().empty());
+}
+
+}  // namespace
+}  // namespace dh
