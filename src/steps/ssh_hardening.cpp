@@ -182,6 +182,31 @@ class SshHardeningStep : public Step {
         if (line.starts_with("sftp")) has_sftp = true;
     if (options.sftp == "yes" && !has_sftp) wrong.push_back("no sftp subsystem (wanted one)");
     if (options.sftp == "no" && has_sftp) wrong.push_back("an sftp subsystem is still defined (wanted none)");
+    // A Match block can give some connections back what the drop-in took away; sshd shows that
+    // only with -C, once per block, for a connection that matches it.
+    auto w = walk(host);
+    auto passwd = host.files.read("/etc/passwd");
+    auto group = host.files.read("/etc/group");
+    auto users = passwd ? facts::parse_passwd(*passwd) : std::vector<facts::PasswdEntry>{};
+    auto groups = group ? facts::parse_group(*group) : std::vector<facts::GroupEntry>{};
+    std::set<std::pair<std::string, int>> seen;
+    for (const auto& block : w.matches) {
+      if (!seen.emplace(block.file, block.line).second) continue;
+      std::string spec = facts::match_connection_spec(block, groups, users);
+      auto m = host.commands.run({kSshd, "-T", "-C", spec}, run);
+      if (!m || m->exit_code != 0) {
+        wrong.push_back("sshd -T -C " + spec + " failed");
+        continue;
+      }
+      auto inside = facts::parse_sshd_T(m->out);
+      if (!inside) continue;
+      for (const char* key : {"permitrootlogin", "passwordauthentication", "kbdinteractiveauthentication"}) {
+        auto got = inside->get(key).value_or("?");
+        if (got != "no")
+          wrong.push_back(block.file + ":" + std::to_string(block.line) + " Match " + block.criteria + " sets " + key +
+                          " " + got + " (for " + spec + ")");
+      }
+    }
     if (!wrong.empty()) return Error{"sshd -T after the change: " + join(wrong, "; ")};
     return fail2ban_verify(host);
   }

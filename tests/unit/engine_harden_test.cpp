@@ -414,3 +414,23 @@ TEST(EngineGate, AnAlreadyRunningTailnetMustStillBeProvenOnce) {
 
 }  // namespace
 }  // namespace dh
+
+namespace dh {
+namespace {
+
+TEST(EngineFault, AMatchBlockThatReEnablesPasswordsFailsVerificationAndRollsBack) {
+  testing::FakeBox box;
+  auto& f = box.fake;
+  f.files.add("/etc/ssh/sshd_config",
+              std::string(testing::kDebianSshdConfig) + "Match Address 10.0.0.0/8\n    PasswordAuthentication yes\n");
+  auto before = box.snapshot();
+  f.commands.reply("/usr/sbin/sshd -T -C user=alice,host=client.example,addr=10.0.0.0",
+                   "permitrootlogin no\npasswordauthentication yes\nkbdinteractiveauthentication no\n");
+  EXPECT_EQ(box.engine().harden(box.only5()), 3) << box.out.str();
+  EXPECT_NE(box.err.str().find("Match Address 10.0.0.0/8 sets passwordauthentication yes"), std::string::npos)
+      << box.err.str();
+  EXPECT_EQ(box.snapshot(), before);
+}
+
+}  // namespace
+}  // namespace dh
