@@ -204,8 +204,17 @@ Status JournalingApplier::run_command(const std::vector<std::string>& argv, cons
   ++count_;
   out_ << "    run: " << argv_text(argv) << "\n";
   host::RunOptions options;
-  options.timeout = std::chrono::seconds(120);
+  // Package installs over a slow mirror take minutes; their output is the progress.
+  options.timeout = std::chrono::minutes(20);
+  options.env["DEBIAN_FRONTEND"] = "noninteractive";
+  std::string pending;
+  options.on_output = [&](std::string_view chunk) {
+    pending.append(chunk);
+    for (size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1))
+      out_ << "      | " << std::string_view(pending).substr(0, nl) << "\n" << std::flush;
+  };
   auto r = journal_.host().commands.run(argv, options);
+  if (!pending.empty()) out_ << "      | " << pending << "\n";
   if (!r) return Error{r.error()};
   if (r->exit_code != 0)
     return Error{"`" + argv_text(argv) + "` failed (exit " + std::to_string(r->exit_code) + "): " +

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -69,6 +70,9 @@ struct RunOptions {
   // report the host's state as the tree's. Only a command that needs the network (apt-get) may
   // turn it off.
   bool isolate_network = true;
+  // Called with each chunk of stdout and stderr as it arrives (progress for long commands such
+  // as apt-get); the chunks are also collected in the result.
+  std::function<void(std::string_view)> on_output;
 };
 
 class Commands {

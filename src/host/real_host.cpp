@@ -374,6 +374,7 @@ Expected<CommandResult> RealCommands::run(const std::vector<std::string>& argv,
       ssize_t r = ::read(fds[idx], buf, sizeof buf);
       if (r > 0) {
         sinks[idx]->append(buf, static_cast<size_t>(r));
+        if (idx < 2 && options.on_output) options.on_output(std::string_view(buf, static_cast<size_t>(r)));
       } else if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) {
         ::close(fds[idx]);
         fds[idx] = -1;
