@@ -5,8 +5,7 @@ namespace dh::cli {
 
 Action configure_confirm(CLI::App& sub) {
   struct Options {
-    std::string root = "/";
-    std::string state_dir = engine::kDefaultStateDir;
+    EngineTarget target;
   };
   auto o = std::make_shared<Options>();
   sub.footer(
@@ -16,10 +15,9 @@ Action configure_confirm(CLI::App& sub) {
       "             Tailscale gates: from 100.64.0.0/10 or fd7a:115c:a1e0::/48 to this box's Tailscale address)\n"
       "  SSM gate:  running inside an SSM Session Manager session\n"
       "Confirming stops the dead-man timer. Exit status: 0 confirmed (or nothing waiting), 1 not proven.");
-  add_root_option(sub, o->root);
-  add_state_dir_option(sub, o->state_dir);
+  o->target.add_options(sub);
   return [o](Context& context) {
-    engine::Engine engine(context.host_for(o->root), o->state_dir, context.out, context.err);
+    auto engine = o->target.engine(context);
     return engine.confirm();
   };
 }

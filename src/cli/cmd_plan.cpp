@@ -5,8 +5,7 @@ namespace dh::cli {
 
 Action configure_plan(CLI::App& sub) {
   struct Options {
-    std::string root = "/";
-    std::string state_dir = engine::kDefaultStateDir;
+    EngineTarget target;
     std::vector<std::string> steps;
     steps::Options step;
   };
@@ -15,8 +14,7 @@ Action configure_plan(CLI::App& sub) {
       "Shows the changes `harden` would make, grouped by runbook step: unified diffs for files, the\n"
       "exact argv for commands, \"nothing to do\" for steps already done. Changes nothing.\n"
       "Exit status: 0, or 2 for a usage error.");
-  add_root_option(sub, o->root);
-  add_state_dir_option(sub, o->state_dir);
+  o->target.add_options(sub);
   sub.add_option("STEP", o->steps, "Steps to plan (number or name, e.g. 5 or ssh); default all");
   add_step_options(sub, o->step);
   return [o](Context& context) {
@@ -26,7 +24,7 @@ Action configure_plan(CLI::App& sub) {
       if (!n) throw UsageError(n.error());
       numbers.push_back(*n);
     }
-    engine::Engine engine(context.host_for(o->root), o->state_dir, context.out, context.err);
+    auto engine = o->target.engine(context);
     return engine.plan(numbers, o->step);
   };
 }

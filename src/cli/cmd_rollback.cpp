@@ -5,8 +5,7 @@ namespace dh::cli {
 
 Action configure_rollback(CLI::App& sub) {
   struct Options {
-    std::string root = "/";
-    std::string state_dir = engine::kDefaultStateDir;
+    EngineTarget target;
     std::string step;
     bool last = false;
     bool all = false;
@@ -16,8 +15,7 @@ Action configure_rollback(CLI::App& sub) {
       "Restores every file a step changed to its backup (byte-identical content, mode and owner),\n"
       "runs the undo of its commands in reverse order, and makes services re-read the files.\n"
       "Safe to repeat: a second rollback finds nothing to do. Exit status: 0 done, 1 incomplete.");
-  add_root_option(sub, o->root);
-  add_state_dir_option(sub, o->state_dir);
+  o->target.add_options(sub);
   auto* step = sub.add_option("STEP", o->step, "The step to roll back (number or name)");
   auto* last = sub.add_flag("--last", o->last, "Roll back the most recent step that changed something (default)");
   auto* all = sub.add_flag("--all", o->all, "Roll back every change, newest first");
@@ -33,7 +31,7 @@ Action configure_rollback(CLI::App& sub) {
       target.kind = engine::RollbackTarget::Kind::step;
       target.step = *n;
     }
-    engine::Engine engine(context.host_for(o->root), o->state_dir, context.out, context.err);
+    auto engine = o->target.engine(context);
     return engine.rollback(target);
   };
 }

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cli/cli.h"
+#include "engine/engine.h"
 #include "engine/journal.h"
 #include "steps/step.h"
 
@@ -30,5 +31,19 @@ inline void add_step_options(CLI::App& sub, steps::Options& step) {
                  "Step 3: a Tailscale auth key for unattended login (default: $TS_AUTHKEY; else a login URL is shown)")
       ->type_name("KEY");
 }
+
+// Where a change command works: the root (`--root`) and its state directory (`--state-dir`).
+struct EngineTarget {
+  std::string root = "/";
+  std::string state_dir = engine::kDefaultStateDir;
+
+  void add_options(CLI::App& sub) {
+    add_root_option(sub, root);
+    add_state_dir_option(sub, state_dir);
+  }
+  engine::Engine engine(Context& context) const {
+    return engine::Engine(context.host_for(root), state_dir, context.out, context.err);
+  }
+};
 
 }  // namespace dh::cli
