@@ -440,3 +440,29 @@ netlab_fail2ban_stop() {
 netlab_fail2ban_banned() {
   netlab_devbox_exec fail2ban-client get sshd banned 2>/dev/null | tr -d "[]',\"" | tr ' ' '\n' | grep . || true
 }
+
+# ---- shared by the tests that use this lab ---------------------------------------------------
+
+# netlab_require_tools TOOL...: fail (not skip) when a tool the lab needs is missing.
+netlab_require_tools() {
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" > /dev/null || { echo "$LAB_NAME: FAIL: $tool is missing; run scripts/setup.sh" >&2; exit 1; }
+  done
+}
+
+# A fingerprint of the host's own firewall, the sysctls ufw sets, and its interfaces: a lab must
+# leave it as it found it.
+netlab_host_fingerprint() {
+  { iptables-save 2>/dev/null | grep -v '^#' || true
+    ip6tables-save 2>/dev/null | grep -v '^#' || true
+    nft list ruleset 2>/dev/null || true
+    sysctl -n net.ipv4.conf.all.accept_redirects net.ipv4.conf.default.accept_redirects \
+      net.ipv4.icmp_echo_ignore_broadcasts net.ipv4.conf.all.log_martians 2>/dev/null || true
+    ip -o link show | awk -F': ' '{print $2}' | sort
+  } | sha256sum
+}
+
+# Words for assertions: "open"/"closed" for a new TCP connection, "works"/"fails" for a command.
+tcp() { if netlab_tcp_open "$@"; then echo open; else echo closed; fi; }
+ok() { if "$@" > /dev/null 2>&1; then echo works; else echo fails; fi; }

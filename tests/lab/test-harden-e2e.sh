@@ -16,23 +16,11 @@ source "$here/lib.sh"
 source "$here/netlab.sh"
 bin=$(readlink -f "${1:?usage: $0 PATH-TO-devbox-harden}")
 lab_need_root
-for tool in ip wg wireguard-go ssh ssh-keygen ssh-agent nsenter unshare python3; do
-  command -v "$tool" > /dev/null || { echo "$LAB_NAME: FAIL: $tool is missing; run scripts/setup.sh" >&2; exit 1; }
-done
+netlab_require_tools ip wg wireguard-go ssh ssh-keygen ssh-agent nsenter unshare python3
 test_start=$(netlab_now)
 
-# The host must come out as it went in (the engine must never run ufw on the host).
-host_state() {
-  { iptables-save 2>/dev/null | grep -v '^#' || true
-    ip6tables-save 2>/dev/null | grep -v '^#' || true
-    nft list ruleset 2>/dev/null || true
-    ip -o link show | awk -F': ' '{print $2}' | sort
-  } | sha256sum
-}
-host_before=$(host_state)
+host_before=$(netlab_host_fingerprint)
 
-tcp() { if netlab_tcp_open "$@"; then echo open; else echo closed; fi; }
-ok() { if "$@" > /dev/null 2>&1; then echo works; else echo fails; fi; }
 # devbox-harden ARGS in the devbox (root in the chroot, SUDO_USER=the lab user, as after sudo); output in $out, status in $rc.
 out="" rc=0
 dh() {
@@ -250,6 +238,6 @@ lab_expect "the running sshd re-read the files: password login over the tunnel w
 echo "== teardown leaves the host as it was"
 netlab_down
 trap - EXIT
-lab_expect "host firewall and interfaces unchanged" "$(host_state)" "$host_before"
+lab_expect "host firewall, sysctls and interfaces unchanged" "$(netlab_host_fingerprint)" "$host_before"
 echo "  timings: netlab_up ${NETLAB_UP_SECONDS}s, whole test $(netlab_elapsed "$test_start")s"
 lab_finish

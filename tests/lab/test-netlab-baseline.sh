@@ -9,25 +9,10 @@ source "$here/lib.sh"
 source "$here/netlab.sh"
 bin=$(readlink -f "${1:?usage: $0 PATH-TO-devbox-harden}")
 lab_need_root
-for tool in ip wg wireguard-go ssh ssh-keygen nsenter unshare python3; do
-  command -v "$tool" > /dev/null || { echo "$LAB_NAME: FAIL: $tool is missing; run scripts/setup.sh" >&2; exit 1; }
-done
+netlab_require_tools ip wg wireguard-go ssh ssh-keygen nsenter unshare python3
 test_start=$(netlab_now)
 
-# The host must come out exactly as it went in: its firewall, the sysctls ufw sets, its interfaces.
-host_state() {
-  { iptables-save 2>/dev/null | grep -v '^#' || true
-    ip6tables-save 2>/dev/null | grep -v '^#' || true
-    nft list ruleset 2>/dev/null || true
-    sysctl -n net.ipv4.conf.all.accept_redirects net.ipv4.conf.default.accept_redirects \
-      net.ipv4.icmp_echo_ignore_broadcasts net.ipv4.conf.all.log_martians 2>/dev/null || true
-    ip -o link show | awk -F': ' '{print $2}' | sort
-  } | sha256sum
-}
-host_before=$(host_state)
-
-tcp() { if netlab_tcp_open "$@"; then echo open; else echo closed; fi; }
-ok() { if "$@" > /dev/null 2>&1; then echo works; else echo fails; fi; }
+host_before=$(netlab_host_fingerprint)
 
 echo "== bring the lab up"
 netlab_up "$bin"
@@ -146,6 +131,6 @@ netlab_down
 trap - EXIT
 lab_expect "no namespace of this lab left" "$(ip netns list | grep -c "^${NETLAB_PREFIX}$lab_id-" || true)" 0
 lab_expect "no mount of this lab left" "$(grep -c "/tmp/${NETLAB_PREFIX}$lab_id" /proc/self/mounts || true)" 0
-lab_expect "host firewall, sysctls and interfaces unchanged" "$(host_state)" "$host_before"
+lab_expect "host firewall, sysctls and interfaces unchanged" "$(netlab_host_fingerprint)" "$host_before"
 echo "  timings: netlab_up ${NETLAB_UP_SECONDS}s, whole test $(netlab_elapsed "$test_start")s"
 lab_finish
