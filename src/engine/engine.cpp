@@ -237,6 +237,21 @@ int Engine::open_gate_and_wait(Journal& journal, const steps::Step& step, const 
   return 4;
 }
 
+// The state lock, then the journal read under it: what every command that appends needs first.
+// On failure it says why after `who` and returns null.
+std::unique_ptr<StateLock> Engine::lock_and_load(Journal& journal, const std::string& who, int wait_seconds) {
+  auto lock = StateLock::acquire(host_, state_dir_, out_, wait_seconds);
+  if (!lock) {
+    err_ << who << ": " << lock.error() << "\n";
+    return nullptr;
+  }
+  if (auto s = journal.load(); !s) {
+    err_ << who << ": " << s.error() << "\n";
+    return nullptr;
+  }
+  return std::move(*lock);
+}
+
 int Engine::harden(const HardenOptions& options) {
   auto numbers = selected_steps(options);
   if (options.dry_run) {
@@ -248,15 +263,8 @@ int Engine::harden(const HardenOptions& options) {
     err_ << "devbox-harden harden: " << s.error() << "\n";
     return 1;
   }
-  auto lock = StateLock::acquire(host_, state_dir_, out_);
-  if (!lock) {
-    err_ << "devbox-harden harden: " << lock.error() << "\n";
-    return 1;
-  }
-  if (auto s = journal.load(); !s) {
-    err_ << "devbox-harden harden: " << s.error() << "\n";
-    return 1;
-  }
+  auto lock = lock_and_load(journal, "devbox-harden harden", 0);
+  if (!lock) return 1;
   journal.set_run(run_id(host_));
   auto end = [&](int code) {
     (void)journal.append({{"event", "run-end"}, {"exit", code}});
@@ -417,15 +425,8 @@ int Engine::rollback(const RollbackTarget& target) {
     out_ << "Nothing to roll back (no journal in " << state_dir_ << ").\n";
     return 0;
   }
-  auto lock = StateLock::acquire(host_, state_dir_, out_, 30);
-  if (!lock) {
-    err_ << "devbox-harden rollback: " << lock.error() << "\n";
-    return 1;
-  }
-  if (auto s = journal.load(); !s) {
-    err_ << "devbox-harden rollback: " << s.error() << "\n";
-    return 1;
-  }
+  auto lock = lock_and_load(journal, "devbox-harden rollback", 30);
+  if (!lock) return 1;
   journal.set_run(run_id(host_));
   int step = 0;
   if (target.kind == RollbackTarget::Kind::step) step = target.step;
@@ -460,15 +461,8 @@ int Engine::confirm() {
     out_ << "Nothing is waiting for confirmation (no journal in " << state_dir_ << ").\n";
     return 0;
   }
-  auto lock = StateLock::acquire(host_, state_dir_, out_, 30);
-  if (!lock) {
-    err_ << "devbox-harden confirm: " << lock.error() << "\n";
-    return 1;
-  }
-  if (auto s = journal.load(); !s) {
-    err_ << "devbox-harden confirm: " << s.error() << "\n";
-    return 1;
-  }
+  auto lock = lock_and_load(journal, "devbox-harden confirm", 30);
+  if (!lock) return 1;
   auto gate = open_gate(journal.records());
   if (!gate) {
     out_ << "Nothing is waiting for confirmation. `devbox-harden status` shows where each step stands.\n";
@@ -569,12 +563,8 @@ int Engine::deadman(const std::string& token) {
     if (left <= 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(left * 1000, 500)));
   }
-  auto lock = StateLock::acquire(host_, state_dir_, out_, 120);
-  if (!lock) {
-    err_ << "dead-man " << token << ": " << lock.error() << "\n";
-    return 1;
-  }
-  if (auto s = journal.load(); !s) return 1;
+  auto lock = lock_and_load(journal, "dead-man " + token, 120);
+  if (!lock) return 1;
   auto gate = find_gate(journal.records(), token);
   if (!gate || gate->state != GateState::State::waiting) {
     out_ << "dead-man " << token << ": confirmed in the meantime; nothing to do\n";

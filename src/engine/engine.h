@@ -68,6 +68,7 @@ class Engine {
   // each step to make services re-read the restored files. false when something failed.
   bool rollback_changes(Journal& journal, const std::vector<json>& changes, const std::string& by);
   void print_gate_instructions(const GateState& gate, const std::string& login_user);
+  std::unique_ptr<StateLock> lock_and_load(Journal& journal, const std::string& who, int wait_seconds);
   int open_gate_and_wait(Journal& journal, const steps::Step& step, const HardenOptions& options, bool with_deadman);
   std::string confirm_command() const;
   int64_t now() const;
